@@ -1,6 +1,9 @@
 #pragma once
 // A fixed pool of worker threads for data-parallel loops (rows of a matmul, heads of attention).
 // The calling thread takes part in the work, so ThreadPool(1) runs everything inline.
+// Generating one token dispatches hundreds of small jobs, so workers spin briefly on an atomic
+// generation counter before falling back to a condition variable: a hand-off costs well under a
+// microsecond while busy, and an idle pool sleeps.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -21,6 +24,7 @@ public:
     int size() const { return n_threads_; }
 
     // Calls fn(thread_index, n_threads) once on every thread of the pool and waits for all.
+    // Not re-entrant: fn must not call run() on the same pool.
     void run(const std::function<void(int ith, int nth)>& fn);
 
     // Splits [0, n) into contiguous chunks (multiples of `grain` where possible), one per thread.
@@ -32,15 +36,15 @@ private:
     int n_threads_;
     std::vector<std::thread> workers_;
     std::mutex mutex_;
-    std::condition_variable start_cv_;
-    std::condition_variable done_cv_;
-    const std::function<void(int, int)>* job_ = nullptr;
-    uint64_t generation_ = 0;
-    int pending_ = 0;
-    bool stop_ = false;
+    std::condition_variable wake_cv_;
+    std::atomic<const std::function<void(int, int)>*> job_{nullptr};
+    std::atomic<uint64_t> generation_{0};
+    std::atomic<int> pending_{0};
+    std::atomic<int> sleeping_{0};
+    std::atomic<bool> stop_{false};
 };
 
-// Number of threads to use by default: the physical cores we can see (at least 1).
+// Number of threads to use by default: the cores we can see (at least 1).
 int default_thread_count();
 
 }  // namespace tessera

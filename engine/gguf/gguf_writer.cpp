@@ -83,7 +83,7 @@ Status GgufWriter::add_tensor_f32(const std::string& name, const std::vector<int
     return add_tensor(name, DType::F32, ne, std::move(bytes));
 }
 
-std::vector<uint8_t> GgufWriter::to_bytes() const {
+std::vector<uint8_t> GgufWriter::header_bytes() const {
     std::vector<uint8_t> out;
     put<uint32_t>(out, 0x46554747);
     put<uint32_t>(out, 3);
@@ -104,6 +104,11 @@ std::vector<uint8_t> GgufWriter::to_bytes() const {
         offset = align_up(offset + t.data.size());
     }
     out.resize(align_up(out.size()), 0);
+    return out;
+}
+
+std::vector<uint8_t> GgufWriter::to_bytes() const {
+    std::vector<uint8_t> out = header_bytes();
     for (const auto& t : tensors_) {
         put_bytes(out, t.data.data(), t.data.size());
         out.resize(align_up(out.size()), 0);
@@ -112,12 +117,19 @@ std::vector<uint8_t> GgufWriter::to_bytes() const {
 }
 
 Status GgufWriter::write(const std::string& path) const {
-    const std::vector<uint8_t> bytes = to_bytes();
+    // Streamed: header, then each tensor's bytes, so a multi-GB model is not copied once more.
     const std::string tmp = path + ".tmp";
     {
         std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
         if (!f) return make_error(ErrorCode::io_error, "cannot create '" + tmp + "'");
-        f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+        const std::vector<uint8_t> header = header_bytes();
+        f.write(reinterpret_cast<const char*>(header.data()), static_cast<std::streamsize>(header.size()));
+        static const char zeros[kAlignment] = {};
+        for (const auto& t : tensors_) {
+            f.write(reinterpret_cast<const char*>(t.data.data()), static_cast<std::streamsize>(t.data.size()));
+            const size_t pad = align_up(t.data.size()) - t.data.size();
+            f.write(zeros, static_cast<std::streamsize>(pad));
+        }
         if (!f) return make_error(ErrorCode::io_error, "cannot write '" + tmp + "' (disk full?)");
     }
     if (std::rename(tmp.c_str(), path.c_str()) != 0)

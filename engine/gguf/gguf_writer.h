@@ -31,6 +31,8 @@ public:
     size_t n_tensors() const { return tensors_.size(); }
 
 private:
+    std::vector<uint8_t> header_bytes() const;  // metadata + tensor infos, padded to the alignment
+
     struct PendingTensor {
         std::string name;
         DType type;
