@@ -33,7 +33,7 @@ void ThreadPool::worker_loop(int ith) {
     uint64_t seen = 0;
     for (;;) {
         int spins = 0;
-        while (generation_.load(std::memory_order_acquire) == seen && !stop_.load(std::memory_order_relaxed)) {
+        while (generation_.load() == seen && !stop_.load(std::memory_order_relaxed)) {
             if (++spins < kSpinIterations) {
                 TESSERA_CPU_RELAX();
                 continue;
@@ -45,10 +45,14 @@ void ThreadPool::worker_loop(int ith) {
             break;
         }
         if (stop_.load()) return;
-        seen = generation_.load(std::memory_order_acquire);
-        const auto* job = job_.load(std::memory_order_acquire);
-        (*job)(ith, n_threads_);
-        pending_.fetch_sub(1, std::memory_order_acq_rel);
+        seen = generation_.load();
+        // Join the job unless the caller has already closed it (seq_cst pairs with run()).
+        active_.fetch_add(1);
+        if (closed_.load() != seen && generation_.load() == seen) {
+            const auto* job = job_.load();
+            (*job)(ith, n_threads_);
+        }
+        active_.fetch_sub(1);
     }
 }
 
@@ -57,16 +61,18 @@ void ThreadPool::run(const std::function<void(int, int)>& fn) {
         fn(0, 1);
         return;
     }
-    job_.store(&fn, std::memory_order_release);
-    pending_.store(n_threads_ - 1, std::memory_order_release);
-    generation_.fetch_add(1, std::memory_order_acq_rel);
+    job_.store(&fn);
+    const uint64_t gen = generation_.fetch_add(1) + 1;
     if (sleeping_.load() > 0) {
         std::lock_guard<std::mutex> lock(mutex_);
         wake_cv_.notify_all();
     }
     fn(0, n_threads_);
+    closed_.store(gen);
+    // Either a worker's increment of active_ precedes this load (we wait for it) or it follows
+    // closed_.store and the worker skips the job: both orders are safe (all seq_cst).
     int spins = 0;
-    while (pending_.load(std::memory_order_acquire) != 0) {
+    while (active_.load() != 0) {
         if (++spins < kSpinIterations) TESSERA_CPU_RELAX();
         else std::this_thread::yield();
     }
@@ -75,19 +81,23 @@ void ThreadPool::run(const std::function<void(int, int)>& fn) {
 void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn, int64_t grain) {
     if (n <= 0) return;
     grain = std::max<int64_t>(1, grain);
-    const int64_t n_chunks = (n + grain - 1) / grain;
-    const int nth = static_cast<int>(std::min<int64_t>(n_threads_, n_chunks));
-    if (nth <= 1) {
+    const int64_t n_grains = (n + grain - 1) / grain;
+    if (n_threads_ == 1 || n_grains == 1) {
         fn(0, n);
         return;
     }
-    run([&](int ith, int) {
-        if (ith >= nth) return;
-        const int64_t chunks_per = n_chunks / nth, extra = n_chunks % nth;
-        const int64_t c0 = ith * chunks_per + std::min<int64_t>(ith, extra);
-        const int64_t c1 = c0 + chunks_per + (ith < extra ? 1 : 0);
-        const int64_t b = c0 * grain, e = std::min(n, c1 * grain);
-        if (b < e) fn(b, e);
+    // About four ranges per thread: small enough to balance a slow thread, large enough that the
+    // atomic hand-out costs nothing.
+    const int64_t grains_per_chunk = std::max<int64_t>(1, n_grains / (4 * n_threads_));
+    const int64_t chunk = grains_per_chunk * grain;
+    const int64_t n_chunks = (n + chunk - 1) / chunk;
+    std::atomic<int64_t> next{0};
+    run([&](int, int) {
+        for (;;) {
+            const int64_t c = next.fetch_add(1, std::memory_order_relaxed);
+            if (c >= n_chunks) break;
+            fn(c * chunk, std::min(n, (c + 1) * chunk));
+        }
     });
 }
 
