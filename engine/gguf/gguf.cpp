@@ -55,25 +55,116 @@ double GgufValue::as_double() const {
     }
 }
 
+namespace {
+
+size_t scalar_bytes(GgufType t) {
+    switch (t) {
+        case GgufType::UINT8: case GgufType::INT8: case GgufType::BOOL: return 1;
+        case GgufType::UINT16: case GgufType::INT16: return 2;
+        case GgufType::UINT32: case GgufType::INT32: case GgufType::FLOAT32: return 4;
+        case GgufType::UINT64: case GgufType::INT64: case GgufType::FLOAT64: return 8;
+        default: return 0;
+    }
+}
+
+// Decodes one stored scalar of type t.
+GgufValue scalar_from_bytes(GgufType t, const uint8_t* p) {
+    GgufValue v;
+    v.type = t;
+    switch (t) {
+        case GgufType::UINT8: v.u64 = p[0]; break;
+        case GgufType::BOOL: v.u64 = p[0] != 0; break;
+        case GgufType::INT8: v.i64 = static_cast<int8_t>(p[0]); break;
+        case GgufType::UINT16: { uint16_t x; std::memcpy(&x, p, 2); v.u64 = x; break; }
+        case GgufType::INT16: { int16_t x; std::memcpy(&x, p, 2); v.i64 = x; break; }
+        case GgufType::UINT32: { uint32_t x; std::memcpy(&x, p, 4); v.u64 = x; break; }
+        case GgufType::INT32: { int32_t x; std::memcpy(&x, p, 4); v.i64 = x; break; }
+        case GgufType::FLOAT32: { float x; std::memcpy(&x, p, 4); v.f64 = x; break; }
+        case GgufType::UINT64: { uint64_t x; std::memcpy(&x, p, 8); v.u64 = x; break; }
+        case GgufType::INT64: { int64_t x; std::memcpy(&x, p, 8); v.i64 = x; break; }
+        case GgufType::FLOAT64: { double x; std::memcpy(&x, p, 8); v.f64 = x; break; }
+        default: break;
+    }
+    return v;
+}
+
+// Encodes a scalar value as type t's stored bytes.
+void append_scalar(std::vector<uint8_t>& out, GgufType t, const GgufValue& v) {
+    uint8_t buf[8] = {};
+    switch (t) {
+        case GgufType::UINT8: case GgufType::BOOL: buf[0] = static_cast<uint8_t>(v.as_int()); break;
+        case GgufType::INT8: buf[0] = static_cast<uint8_t>(static_cast<int8_t>(v.as_int())); break;
+        case GgufType::UINT16: { uint16_t x = static_cast<uint16_t>(v.as_int()); std::memcpy(buf, &x, 2); break; }
+        case GgufType::INT16: { int16_t x = static_cast<int16_t>(v.as_int()); std::memcpy(buf, &x, 2); break; }
+        case GgufType::UINT32: { uint32_t x = static_cast<uint32_t>(v.as_int()); std::memcpy(buf, &x, 4); break; }
+        case GgufType::INT32: { int32_t x = static_cast<int32_t>(v.as_int()); std::memcpy(buf, &x, 4); break; }
+        case GgufType::FLOAT32: { float x = static_cast<float>(v.as_double()); std::memcpy(buf, &x, 4); break; }
+        case GgufType::UINT64: { uint64_t x = v.type == GgufType::UINT64 ? v.u64 : static_cast<uint64_t>(v.as_int()); std::memcpy(buf, &x, 8); break; }
+        case GgufType::INT64: { int64_t x = v.as_int(); std::memcpy(buf, &x, 8); break; }
+        case GgufType::FLOAT64: { double x = v.as_double(); std::memcpy(buf, &x, 8); break; }
+        default: break;
+    }
+    out.insert(out.end(), buf, buf + scalar_bytes(t));
+}
+
+}  // namespace
+
+size_t GgufValue::array_size() const {
+    if (type != GgufType::ARRAY) return 0;
+    if (array_type == GgufType::STRING) return strings.size();
+    if (array_type == GgufType::ARRAY) return array.size();
+    const size_t b = scalar_bytes(array_type);
+    return b ? raw.size() / b : 0;
+}
+
+GgufValue GgufValue::element(size_t i) const {
+    if (array_type == GgufType::STRING) return make_string(strings.at(i));
+    if (array_type == GgufType::ARRAY) return array.at(i);
+    const size_t b = scalar_bytes(array_type);
+    if ((i + 1) * b > raw.size()) return {};
+    return scalar_from_bytes(array_type, raw.data() + i * b);
+}
+
+GgufValue GgufValue::make_array(GgufType elem, std::vector<GgufValue> v) {
+    GgufValue x;
+    x.type = GgufType::ARRAY;
+    x.array_type = elem;
+    if (elem == GgufType::ARRAY) {
+        x.array = std::move(v);
+    } else if (elem == GgufType::STRING) {
+        x.strings.reserve(v.size());
+        for (auto& e : v) x.strings.push_back(std::move(e.str));
+    } else {
+        x.raw.reserve(v.size() * scalar_bytes(elem));
+        for (const auto& e : v) append_scalar(x.raw, elem, e);
+    }
+    return x;
+}
+
 GgufValue GgufValue::make_string_array(const std::vector<std::string>& v) {
-    std::vector<GgufValue> a;
-    a.reserve(v.size());
-    for (const auto& s : v) a.push_back(make_string(s));
-    return make_array(GgufType::STRING, std::move(a));
+    GgufValue x;
+    x.type = GgufType::ARRAY;
+    x.array_type = GgufType::STRING;
+    x.strings = v;
+    return x;
 }
 
 GgufValue GgufValue::make_f32_array(const std::vector<float>& v) {
-    std::vector<GgufValue> a;
-    a.reserve(v.size());
-    for (float f : v) a.push_back(make_f32(f));
-    return make_array(GgufType::FLOAT32, std::move(a));
+    GgufValue x;
+    x.type = GgufType::ARRAY;
+    x.array_type = GgufType::FLOAT32;
+    x.raw.resize(v.size() * 4);
+    std::memcpy(x.raw.data(), v.data(), x.raw.size());
+    return x;
 }
 
 GgufValue GgufValue::make_i32_array(const std::vector<int32_t>& v) {
-    std::vector<GgufValue> a;
-    a.reserve(v.size());
-    for (int32_t i : v) a.push_back(make_i32(i));
-    return make_array(GgufType::INT32, std::move(a));
+    GgufValue x;
+    x.type = GgufType::ARRAY;
+    x.array_type = GgufType::INT32;
+    x.raw.resize(v.size() * 4);
+    std::memcpy(x.raw.data(), v.data(), x.raw.size());
+    return x;
 }
 
 namespace {
@@ -105,6 +196,13 @@ public:
         TS_RETURN_IF_ERROR(need(sizeof(T), what));
         std::memcpy(&out, data_ + pos_, sizeof(T));
         pos_ += sizeof(T);
+        return Status::ok();
+    }
+
+    Status read_bytes(std::vector<uint8_t>& out, size_t n, const std::string& what) {
+        TS_RETURN_IF_ERROR(need(n, what));
+        out.assign(data_ + pos_, data_ + pos_ + n);
+        pos_ += n;
         return Status::ok();
     }
 
@@ -183,9 +281,17 @@ Status read_value(Cursor& cur, GgufType type, GgufValue& out, const std::string&
                                       gguf_type_name(static_cast<GgufType>(elem)) + " at offset " +
                                       std::to_string(at) + " does not fit in the file");
             out.array_type = static_cast<GgufType>(elem);
-            out.array.resize(static_cast<size_t>(count));
-            for (auto& v : out.array)
-                TS_RETURN_IF_ERROR(read_value(cur, out.array_type, v, key, depth + 1, label));
+            if (out.array_type == GgufType::ARRAY) {
+                out.array.resize(static_cast<size_t>(count));
+                for (auto& v : out.array)
+                    TS_RETURN_IF_ERROR(read_value(cur, out.array_type, v, key, depth + 1, label));
+            } else if (out.array_type == GgufType::STRING) {
+                out.strings.resize(static_cast<size_t>(count));
+                for (auto& str : out.strings) TS_RETURN_IF_ERROR(cur.read_string(str, what + " (array element)"));
+            } else {
+                const size_t bytes = static_cast<size_t>(count) * scalar_size(out.array_type);
+                TS_RETURN_IF_ERROR(cur.read_bytes(out.raw, bytes, what + " (array data)"));
+            }
             break;
         }
     }
@@ -415,10 +521,7 @@ Result<std::vector<std::string>> GgufFile::get_string_array(std::string_view key
     if (!v) return missing(label_, key);
     if (v->type != GgufType::ARRAY || v->array_type != GgufType::STRING)
         return wrong_type(label_, key, "an array of strings", *v);
-    std::vector<std::string> out;
-    out.reserve(v->array.size());
-    for (const auto& e : v->array) out.push_back(e.str);
-    return out;
+    return v->strings;
 }
 
 Result<std::vector<float>> GgufFile::get_float_array(std::string_view key) const {
@@ -426,9 +529,12 @@ Result<std::vector<float>> GgufFile::get_float_array(std::string_view key) const
     if (!v) return missing(label_, key);
     if (v->type != GgufType::ARRAY || v->array_type == GgufType::STRING || v->array_type == GgufType::ARRAY)
         return wrong_type(label_, key, "an array of numbers", *v);
-    std::vector<float> out;
-    out.reserve(v->array.size());
-    for (const auto& e : v->array) out.push_back(static_cast<float>(e.as_double()));
+    std::vector<float> out(v->array_size());
+    if (v->array_type == GgufType::FLOAT32) {
+        std::memcpy(out.data(), v->raw.data(), out.size() * sizeof(float));
+    } else {
+        for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<float>(v->element(i).as_double());
+    }
     return out;
 }
 
@@ -438,9 +544,8 @@ Result<std::vector<int64_t>> GgufFile::get_int_array(std::string_view key) const
     if (v->type != GgufType::ARRAY || v->array_type == GgufType::STRING || v->array_type == GgufType::ARRAY ||
         v->array_type == GgufType::FLOAT32 || v->array_type == GgufType::FLOAT64)
         return wrong_type(label_, key, "an array of integers", *v);
-    std::vector<int64_t> out;
-    out.reserve(v->array.size());
-    for (const auto& e : v->array) out.push_back(e.as_int());
+    std::vector<int64_t> out(v->array_size());
+    for (size_t i = 0; i < out.size(); ++i) out[i] = v->element(i).as_int();
     return out;
 }
 

@@ -21,7 +21,9 @@ enum class GgufType : uint32_t {
 };
 const char* gguf_type_name(GgufType t);
 
-// One metadata value. Scalars live in the matching field; arrays (possibly nested) in `array`.
+// One metadata value. Scalars live in the matching field. Arrays are stored compactly by element
+// type (a 150k-token vocabulary must not cost a GgufValue per entry): strings in `strings`, numbers
+// and bools as their little-endian bytes in `raw`, nested arrays in `array`.
 struct GgufValue {
     GgufType type = GgufType::UINT32;
     uint64_t u64 = 0;  // UINT8/16/32/64, BOOL
@@ -29,7 +31,12 @@ struct GgufValue {
     double f64 = 0;    // FLOAT32/64
     std::string str;   // STRING
     GgufType array_type = GgufType::UINT8;  // ARRAY element type
-    std::vector<GgufValue> array;           // ARRAY elements
+    std::vector<std::string> strings;       // ARRAY of STRING
+    std::vector<uint8_t> raw;               // ARRAY of numbers/bools: elements as stored
+    std::vector<GgufValue> array;           // ARRAY of ARRAY
+
+    size_t array_size() const;
+    GgufValue element(size_t i) const;  // any array element as a standalone value
 
     bool is_integer() const;
     bool is_float() const { return type == GgufType::FLOAT32 || type == GgufType::FLOAT64; }
@@ -42,9 +49,8 @@ struct GgufValue {
     static GgufValue make_f32(float v) { GgufValue x; x.type = GgufType::FLOAT32; x.f64 = v; return x; }
     static GgufValue make_bool(bool v) { GgufValue x; x.type = GgufType::BOOL; x.u64 = v; return x; }
     static GgufValue make_string(std::string v) { GgufValue x; x.type = GgufType::STRING; x.str = std::move(v); return x; }
-    static GgufValue make_array(GgufType elem, std::vector<GgufValue> v) {
-        GgufValue x; x.type = GgufType::ARRAY; x.array_type = elem; x.array = std::move(v); return x;
-    }
+    // Any element type; scalars and strings are converted to the compact storage.
+    static GgufValue make_array(GgufType elem, std::vector<GgufValue> v);
     static GgufValue make_string_array(const std::vector<std::string>& v);
     static GgufValue make_f32_array(const std::vector<float>& v);
     static GgufValue make_i32_array(const std::vector<int32_t>& v);

@@ -36,8 +36,14 @@ void put_value(std::vector<uint8_t>& out, const GgufValue& v) {
         case GgufType::STRING: put_string(out, v.str); break;
         case GgufType::ARRAY:
             put<uint32_t>(out, static_cast<uint32_t>(v.array_type));
-            put<uint64_t>(out, v.array.size());
-            for (const auto& e : v.array) put_value(out, e);
+            put<uint64_t>(out, v.array_size());
+            if (v.array_type == GgufType::STRING) {
+                for (const auto& str : v.strings) put_string(out, str);
+            } else if (v.array_type == GgufType::ARRAY) {
+                for (const auto& e : v.array) put_value(out, e);
+            } else {
+                put_bytes(out, v.raw.data(), v.raw.size());
+            }
             break;
     }
 }
