@@ -35,7 +35,7 @@ std::string renderChatMlPrompt(const ChatPromptInput& input) {
     return out;
 }
 
-int dropOldestTurn(std::vector<PromptMessage>& messages) {
+int dropOldestTurn(std::vector<PromptMessage>& messages, std::vector<PromptMessage>* removedOut) {
     // The last user message starts the turn being answered: it and everything after it stay.
     int lastUser = -1;
     for (int i = static_cast<int>(messages.size()) - 1; i >= 0; --i)
@@ -59,13 +59,38 @@ int dropOldestTurn(std::vector<PromptMessage>& messages) {
     kept.reserve(messages.size());
     for (int i = 0; i < static_cast<int>(messages.size()); ++i) {
         const bool inTurn = i >= first && i < end && messages[static_cast<size_t>(i)].role != "system";
-        if (inTurn)
+        if (inTurn) {
             ++removed;
-        else
+            if (removedOut) removedOut->push_back(std::move(messages[static_cast<size_t>(i)]));
+        } else
             kept.push_back(std::move(messages[static_cast<size_t>(i)]));
     }
     messages = std::move(kept);
     return removed;
+}
+
+std::vector<PromptMessage> summaryRequestMessages(const std::vector<PromptMessage>& turns, size_t maxChars) {
+    std::string transcript;
+    for (const auto& m : turns) transcript += m.role + ": " + m.content + "\n";
+    if (transcript.size() > maxChars) {
+        size_t cut = transcript.size() - maxChars;
+        while (cut < transcript.size() && (static_cast<unsigned char>(transcript[cut]) & 0xC0) == 0x80) ++cut;  // UTF-8 boundary
+        transcript = "[...]" + transcript.substr(cut);
+    }
+    return {
+        {"system", "You write short, faithful summaries of conversations."},
+        {"user", "Summarise the conversation below in a few sentences. Keep names, facts, numbers, decisions and "
+                 "open questions.\n\n" + transcript},
+    };
+}
+
+void insertHistorySummary(std::vector<PromptMessage>& messages, const std::string& summary) {
+    const std::string note = "Summary of the earlier conversation: " + summary;
+    if (!messages.empty() && messages.front().role == "system") {
+        messages.front().content += "\n\n" + note;
+    } else {
+        messages.insert(messages.begin(), PromptMessage{"system", note});
+    }
 }
 
 }  // namespace tessera

@@ -36,7 +36,15 @@ std::string renderChatMlPrompt(const ChatPromptInput& input);
 
 // Removes the oldest turn: the first non-system message and every following message up to (not
 // including) the next user message. System messages are never removed, nor is the last user message
-// with what follows it. Returns the number of messages removed (0: nothing left to drop).
-int dropOldestTurn(std::vector<PromptMessage>& messages);
+// with what follows it. Returns the number of messages removed (0: nothing left to drop); the removed
+// messages are appended to `removed` when given.
+int dropOldestTurn(std::vector<PromptMessage>& messages, std::vector<PromptMessage>* removed = nullptr);
+
+// The request a model answers to summarise `turns` (oldest first), keeping at most `maxChars` of the
+// transcript (its end: the most recent part matters most).
+std::vector<PromptMessage> summaryRequestMessages(const std::vector<PromptMessage>& turns, size_t maxChars);
+
+// Adds a summary of earlier turns to the leading system message (creating one if there is none).
+void insertHistorySummary(std::vector<PromptMessage>& messages, const std::string& summary);
 
 }  // namespace tessera

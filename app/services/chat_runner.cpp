@@ -165,6 +165,47 @@ std::vector<int32_t> ChatRunner::tokenizePrompt(const std::string& prompt) const
     return tokens;
 }
 
+Result<std::string> ChatRunner::summarize(const std::vector<PromptMessage>& turns, const GenerationRequest& request,
+                                          int maxTokens) {
+    Session& session = *m_session;
+    const int nCtx = static_cast<int>(session.n_ctx());
+    // Roughly 3 characters a token; shrink the transcript until the request fits with the answer.
+    size_t maxChars = static_cast<size_t>(nCtx) * 3;
+    std::vector<int32_t> tokens;
+    for (int attempt = 0;; ++attempt) {
+        auto prompt = formatMessages(summaryRequestMessages(turns, maxChars), request.promptFallback, nullptr);
+        if (!prompt) return prompt.status();
+        tokens = tokenizePrompt(*prompt);
+        if (static_cast<int>(tokens.size()) + maxTokens <= nCtx) break;
+        if (attempt == 8 || maxChars < 64)
+            return make_error(ErrorCode::context_overflow, "the context is too small to summarise the conversation");
+        maxChars = maxChars * 2 / 3;
+    }
+    int64_t keep = session.common_prefix(tokens);
+    if (keep >= static_cast<int64_t>(tokens.size())) keep = static_cast<int64_t>(tokens.size()) - 1;
+    session.truncate(keep);
+    TS_RETURN_IF_ERROR(session.eval(std::span<const int32_t>(tokens).subspan(static_cast<size_t>(keep))));
+    // Greedy: a summary should be the model's most likely account, not a creative one.
+    SamplerParams greedy;
+    greedy.temperature = 0.0f;
+    Sampler sampler(greedy, static_cast<int32_t>(session.n_vocab()));
+    const Tokenizer& tok = m_model->tokenizer();
+    StreamingDecoder decoder(tok);
+    std::string text;
+    for (int i = 0; i < maxTokens; ++i) {
+        if (m_cancel.load(std::memory_order_relaxed)) return make_error(ErrorCode::cancelled, "cancelled");
+        const int32_t id = sampler.sample(session.logits());
+        if (tok.is_eog(id)) break;
+        text += decoder.push(id);
+        const int32_t one[1] = {id};
+        if (i + 1 < maxTokens) TS_RETURN_IF_ERROR(session.eval(std::span<const int32_t>(one, 1)));
+    }
+    text += decoder.flush();
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\n')) text.pop_back();
+    if (text.empty()) return make_error(ErrorCode::internal, "the model produced an empty summary");
+    return text;
+}
+
 GenerationOutcome ChatRunner::run(const GenerationRequest& request, const TextCallback& onText,
                                   const UsageCallback& onUsage) {
     const auto t0 = Clock::now();
@@ -211,6 +252,32 @@ GenerationOutcome ChatRunner::run(const GenerationRequest& request, const TextCa
             const int removed = dropOldestTurn(messages);
             if (removed > 0) {
                 stats.nDroppedMessages += removed;
+                continue;
+            }
+        } else if (request.overflowPolicy == OverflowPolicy::summarizeOldTurns && stats.historySummary.isEmpty()) {
+            // Take whole oldest turns out until the rest leaves room for the summary, then let the
+            // model summarise them; the summary joins the system prompt and the loop re-checks.
+            const int summaryBudget = std::min(kSummaryTokens, nCtx / 8);
+            const int reserve = summaryBudget + 24;  // the summary plus its "Summary of ..." framing
+            std::vector<PromptMessage> removed;
+            int nRest = nPrompt;
+            while (nRest + (needed - nPrompt) + reserve > nCtx && dropOldestTurn(messages, &removed) > 0) {
+                auto rest = formatMessages(messages, request.promptFallback, nullptr);
+                if (!rest) return fail(rest.status().message());
+                nRest = static_cast<int>(tokenizePrompt(*rest).size());
+            }
+            if (!removed.empty()) {
+                auto summary = summarize(removed, request, summaryBudget);
+                if (!summary) {
+                    if (summary.status().code() == ErrorCode::cancelled) {
+                        stats.stopReason = StopReason::cancelled;
+                        return out;
+                    }
+                    return fail("summarising the earlier conversation failed: " + summary.status().message());
+                }
+                stats.nDroppedMessages += static_cast<int>(removed.size());
+                stats.historySummary = QString::fromStdString(*summary);
+                insertHistorySummary(messages, *summary);
                 continue;
             }
         } else if (request.overflowPolicy == OverflowPolicy::stopAtLimit && nPrompt < nCtx) {

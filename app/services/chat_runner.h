@@ -78,7 +78,14 @@ public:
     const Session* session() const { return m_session.get(); }
     const TextModel* model() const { return m_model.get(); }
 
+    // Tokens a history summary may take (OverflowPolicy::summarizeOldTurns), at most 1/8 of the context.
+    static constexpr int kSummaryTokens = 160;
+
 private:
+    // Has the model summarise `turns` (greedy, at most maxTokens). Uses the conversation's Session
+    // (its cache is rebuilt by the next request anyway, since the history changed).
+    Result<std::string> summarize(const std::vector<PromptMessage>& turns, const GenerationRequest& request,
+                                  int maxTokens);
     Result<std::string> formatMessages(const std::vector<PromptMessage>& messages, PromptFallback fallback,
                                        bool* usedFallback) const;
     bool beginRequest(quint64 requestId);  // false: already cancelled

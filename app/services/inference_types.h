@@ -38,7 +38,7 @@ enum class OverflowPolicy {
     none,             // emit contextOverflow and stop there
     dropOldestTurns,  // drop whole user/assistant turns from the oldest on; the system prompt stays
     stopAtLimit,      // generate until the context is full (stop reason contextFull)
-    // Summarising old turns is not implemented yet.
+    summarizeOldTurns,  // the model summarises the oldest turns; the summary joins the system prompt
 };
 
 // Used only when the model's own chat template is missing or fails to render.
@@ -65,7 +65,8 @@ struct GenerationStats {
     int nPromptTokens = 0;     // tokens of the formatted prompt
     int nPromptEvaluated = 0;  // of which evaluated by this request (the rest came from the KV cache)
     int nGenerated = 0;        // sampled tokens that became text (an end-of-generation token is not counted)
-    int nDroppedMessages = 0;  // messages removed by OverflowPolicy::dropOldestTurns
+    int nDroppedMessages = 0;  // messages removed by dropOldestTurns / summarizeOldTurns
+    QString historySummary;    // summarizeOldTurns: the summary that replaced them
     double promptMs = 0;       // evaluating the prompt
     double timeToFirstTokenMs = 0;  // request start (formatting included) to the first sampled token
     double generationMs = 0;   // first sampled token to the end
