@@ -77,20 +77,24 @@ std::vector<PromptMessage> summaryRequestMessages(const std::vector<PromptMessag
         while (cut < transcript.size() && (static_cast<unsigned char>(transcript[cut]) & 0xC0) == 0x80) ++cut;  // UTF-8 boundary
         transcript = "[...]" + transcript.substr(cut);
     }
-    return {
-        {"system", "You write short, faithful summaries of conversations."},
-        {"user", "Summarise the conversation below in a few sentences. Keep names, facts, numbers, decisions and "
-                 "open questions.\n\n" + transcript},
-    };
+    // One user message: some templates (Gemma 2) reject a system role.
+    return {{"user", "Summarise this conversation briefly; keep names, facts and decisions.\n\n" + transcript}};
 }
 
 void insertHistorySummary(std::vector<PromptMessage>& messages, const std::string& summary) {
     const std::string note = "Summary of the earlier conversation: " + summary;
     if (!messages.empty() && messages.front().role == "system") {
         messages.front().content += "\n\n" + note;
-    } else {
-        messages.insert(messages.begin(), PromptMessage{"system", note});
+        return;
     }
+    // No system prompt: prefix the first user message rather than adding a system role the
+    // model's template may not accept.
+    for (auto& m : messages)
+        if (m.role == "user") {
+            m.content = "[" + note + "]\n\n" + m.content;
+            return;
+        }
+    messages.insert(messages.begin(), PromptMessage{"user", note});
 }
 
 }  // namespace tessera

@@ -44,7 +44,8 @@ int dropOldestTurn(std::vector<PromptMessage>& messages, std::vector<PromptMessa
 // transcript (its end: the most recent part matters most).
 std::vector<PromptMessage> summaryRequestMessages(const std::vector<PromptMessage>& turns, size_t maxChars);
 
-// Adds a summary of earlier turns to the leading system message (creating one if there is none).
+// Adds a summary of earlier turns to the leading system message, or, when there is none, in front of
+// the first user message (a system role is not accepted by every template).
 void insertHistorySummary(std::vector<PromptMessage>& messages, const std::string& summary);
 
 }  // namespace tessera

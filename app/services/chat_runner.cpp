@@ -185,9 +185,11 @@ Result<std::string> ChatRunner::summarize(const std::vector<PromptMessage>& turn
     if (keep >= static_cast<int64_t>(tokens.size())) keep = static_cast<int64_t>(tokens.size()) - 1;
     session.truncate(keep);
     TS_RETURN_IF_ERROR(session.eval(std::span<const int32_t>(tokens).subspan(static_cast<size_t>(keep))));
-    // Greedy: a summary should be the model's most likely account, not a creative one.
+    // Greedy: a summary should be the model's most likely account, not a creative one. The user's
+    // logit bias (banned tokens) applies to everything the model writes.
     SamplerParams greedy;
     greedy.temperature = 0.0f;
+    greedy.logit_bias = toSamplerParams(request.sampling).logit_bias;
     Sampler sampler(greedy, static_cast<int32_t>(session.n_vocab()));
     const Tokenizer& tok = m_model->tokenizer();
     StreamingDecoder decoder(tok);

@@ -73,6 +73,8 @@ ChatPane::ChatPane(ChatController* controller, QWidget* parent) : QWidget(parent
     m_bannerLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_dropTurnsButton = new QPushButton(tr("Drop oldest turns"));
     m_dropTurnsButton->setAccessibleName(tr("Drop the oldest turns and retry"));
+    m_summarizeButton = new QPushButton(tr("Summarise oldest turns"));
+    m_summarizeButton->setAccessibleName(tr("Summarise the oldest turns and retry"));
     m_fillContextButton = new QPushButton(tr("Write until full"));
     m_fillContextButton->setAccessibleName(tr("Write until the context is full"));
     auto* closeBanner = new QToolButton;
@@ -82,6 +84,7 @@ ChatPane::ChatPane(ChatController* controller, QWidget* parent) : QWidget(parent
     auto* bannerLayout = new QHBoxLayout(m_banner);
     bannerLayout->setContentsMargins(12, 8, 8, 8);
     bannerLayout->addWidget(m_bannerLabel, 1);
+    bannerLayout->addWidget(m_summarizeButton);
     bannerLayout->addWidget(m_dropTurnsButton);
     bannerLayout->addWidget(m_fillContextButton);
     bannerLayout->addWidget(closeBanner);
@@ -93,6 +96,10 @@ ChatPane::ChatPane(ChatController* controller, QWidget* parent) : QWidget(parent
     connect(m_dropTurnsButton, &QPushButton::clicked, this, [this] {
         hideBanner();
         m_controller->retryWithOverflowPolicy(OverflowPolicy::dropOldestTurns);
+    });
+    connect(m_summarizeButton, &QPushButton::clicked, this, [this] {
+        hideBanner();
+        m_controller->retryWithOverflowPolicy(OverflowPolicy::summarizeOldTurns);
     });
     connect(m_fillContextButton, &QPushButton::clicked, this, [this] {
         hideBanner();
@@ -230,6 +237,7 @@ void ChatPane::setSettingsVisible(bool visible) {
 void ChatPane::showBanner(const QString& message) {
     m_bannerLabel->setText(message);
     m_dropTurnsButton->hide();
+    m_summarizeButton->hide();
     m_fillContextButton->hide();
     m_banner->show();
 }
@@ -237,11 +245,12 @@ void ChatPane::showBanner(const QString& message) {
 void ChatPane::hideBanner() { m_banner->hide(); }
 
 void ChatPane::showOverflowBanner(int needed, int available) {
-    m_bannerLabel->setText(tr("This conversation needs %1 tokens but the model’s context holds %2. Drop the oldest "
-                              "turns (the system prompt stays), or write until the context is full?")
+    m_bannerLabel->setText(tr("This conversation needs %1 tokens but the model’s context holds %2. Summarise or drop "
+                              "the oldest turns (the system prompt stays), or write until the context is full?")
                                .arg(needed)
                                .arg(available));
     m_dropTurnsButton->show();
+    m_summarizeButton->show();
     m_fillContextButton->show();
     m_banner->show();
 }

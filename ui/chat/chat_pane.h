@@ -66,6 +66,7 @@ private:
     QLabel* m_bannerLabel;
     QPushButton* m_dropTurnsButton;
     QPushButton* m_fillContextButton;
+    QPushButton* m_summarizeButton;
     QFrame* m_inputFrame;
     ChatInput* m_input;
     QLabel* m_hint;

@@ -129,5 +129,29 @@ TEST(ChatPromptFixtures, Gemma2) { checkFixtureTemplate("google-gemma-2-2b-it");
 TEST(ChatPromptFixtures, Phi35) { checkFixtureTemplate("microsoft-Phi-3.5-mini-instruct"); }
 TEST(ChatPromptFixtures, SmolLM3) { checkFixtureTemplate("HuggingFaceTB-SmolLM3-3B"); }
 
+TEST(ChatPrompt, HistorySummaryJoinsTheSystemPromptOrPrefixesTheFirstUserMessage) {
+    std::vector<PromptMessage> withSystem = {{"system", "be nice"}, {"user", "q"}};
+    insertHistorySummary(withSystem, "S");
+    ASSERT_EQ(withSystem.size(), 2u);
+    EXPECT_EQ(withSystem[0].content, "be nice\n\nSummary of the earlier conversation: S");
+
+    std::vector<PromptMessage> noSystem = {{"user", "q"}, {"assistant", "a"}, {"user", "r"}};
+    insertHistorySummary(noSystem, "S");
+    ASSERT_EQ(noSystem.size(), 3u);
+    EXPECT_EQ(noSystem[0].role, "user");
+    EXPECT_EQ(noSystem[0].content, "[Summary of the earlier conversation: S]\n\nq");
+    EXPECT_EQ(noSystem[2].content, "r");
+}
+
+TEST(ChatPrompt, SummaryRequestKeepsTheEndOfALongTranscript) {
+    const std::vector<PromptMessage> turns = {{"user", std::string(100, 'x')}, {"assistant", "the end"}};
+    const auto req = summaryRequestMessages(turns, 20);
+    ASSERT_EQ(req.size(), 1u);
+    EXPECT_EQ(req[0].role, "user");
+    // The last 20 characters of "user: xxx...\nassistant: the end\n" ("\nassistant: the end\n"), marked as cut.
+    EXPECT_NE(req[0].content.find("[...]\nassistant: the end\n"), std::string::npos) << req[0].content;
+    EXPECT_EQ(req[0].content.find("user: x"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace tessera

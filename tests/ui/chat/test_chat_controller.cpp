@@ -1,6 +1,7 @@
 // ChatController against a real SessionStore (temp file) and a real InferenceWorker on its thread,
 // with a tiny synthetic model: what reaches the list models, what reaches the store, and when.
 #include <QAbstractItemModelTester>
+#include <QJsonDocument>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -29,6 +30,7 @@ private slots:
     void renameAndSearch();
     void settingsReachTheRequest();
     void contextOverflowAsksThenRetries();
+    void contextOverflowSummarisesOnRequest();
 
 private:
     bool loadModel(const QString& path, ModelSettings settings = {});
@@ -321,6 +323,39 @@ void ChatControllerTest::contextOverflowAsksThenRetries() {
     QVERIFY(!stored->content.isEmpty());
     QCOMPARE(stored->timings.value("stop_reason").toString(), QStringLiteral("context_full"));
     QVERIFY(m_controller->contextUsed() >= 63 && m_controller->contextUsed() <= 64);  // the last token is not evaluated
+}
+
+void ChatControllerTest::contextOverflowSummarisesOnRequest() {
+    ModelSettings small;
+    small.nCtx = 256;
+    QVERIFY(loadModel(m_tinyModel, small));
+    m_controller->setRequestAdjuster([](GenerationRequest& r) {
+        test::banBytes(r, true);
+        r.maxTokens = 8;
+    });
+    // The synthetic vocabulary spells this byte by byte: ~90 tokens a message, so the second or third
+    // turn overflows a 256-token context while the newest turn plus a summary still fits.
+    const QString longText = QStringLiteral("the quick brown fox jumps over the lazy dog ").repeated(2);
+    QSignalSpy overflow(m_controller.get(), &ChatController::contextOverflowed);
+    QSignalSpy ended(m_controller.get(), &ChatController::generationEnded);
+    for (int turn = 0; turn < 4 && overflow.isEmpty(); ++turn) {
+        const int endedBefore = ended.count();
+        QVERIFY(m_controller->send(longText));
+        QTRY_VERIFY_WITH_TIMEOUT(ended.count() > endedBefore || !overflow.isEmpty(), 60000);
+    }
+    QVERIFY(!overflow.isEmpty());
+    const qint64 replyId = m_controller->messageModel()->lastId();
+    const int endedBefore = ended.count();
+    QSignalSpy errors(m_controller.get(), &ChatController::errorOccurred);
+    const int overflowsBefore = overflow.count();
+    QVERIFY(m_controller->retryWithOverflowPolicy(OverflowPolicy::summarizeOldTurns));
+    QTRY_VERIFY_WITH_TIMEOUT(ended.count() > endedBefore, 60000);
+    auto stored = m_store->store.message(replyId);
+    QVERIFY2(errors.isEmpty(), qPrintable(errors.isEmpty() ? QString() : errors.first().first().toString()));
+    QCOMPARE(overflow.count(), overflowsBefore);
+    QVERIFY2(stored->state == MessageState::complete,
+             qPrintable(QStringLiteral("reply state %1, timings %2").arg(int(stored->state)).arg(QString::fromUtf8(QJsonDocument(stored->timings).toJson(QJsonDocument::Compact)))));
+    QVERIFY(m_controller->contextUsed() <= 256);
 }
 
 QTEST_GUILESS_MAIN(ChatControllerTest)
