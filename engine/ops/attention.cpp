@@ -20,6 +20,7 @@ void attention(const float* q, int64_t q_token_stride, const float* k, const flo
     TS_OP_CHECK("attention", p.head_dim_k > 0 && p.head_dim_v > 0);
     TS_OP_CHECK("attention", q_token_stride >= p.n_head * p.head_dim_k || n_tokens <= 1);
     TS_OP_CHECK("attention", p.sliding_window >= 0 && p.softcap >= 0.0f);
+    TS_OP_CHECK("attention", p.bidir_begin >= 0 && p.bidir_begin <= p.bidir_end);
     if (n_tokens == 0) return;
     TS_OP_CHECK("attention", q && q_pos && out && (n_kv == 0 || (k && v)));
 
@@ -37,6 +38,8 @@ void attention(const float* q, int64_t q_token_stride, const float* k, const flo
     a.head_dim_v = p.head_dim_v;
     a.scale = p.scale;
     a.causal = p.causal;
+    a.bidir_begin = p.bidir_begin;
+    a.bidir_end = p.bidir_end;
     a.sliding_window = p.sliding_window;
     a.softcap = p.softcap;
     a.out = out;

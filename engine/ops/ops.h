@@ -53,6 +53,18 @@ struct RopeParams {
 void rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t token_stride, int64_t head_stride,
           const int32_t* positions, const RopeParams& p);
 
+// Multi-section RoPE (ggml_rope_multi). positions: (4, n_tokens) section-major (t, y, x, z).
+// Rotary pair i takes the position of its section: with S = s0+s1+s2+s3 and k = i % S, t for k < s0,
+// y for k < s0+s1, x for k < s0+s1+s2, else z. Angles as rope(), theta_i = pos · freq_base^(-2i/n_rot).
+//   mrope  (GGML_ROPE_TYPE_MROPE, Qwen2-VL decoders): the first n_rot values rotate in NEOX pairs
+//          (i, i + n_rot/2).
+//   vision (GGML_ROPE_TYPE_VISION, Qwen2-VL ViT): 2·n_rot values rotate in pairs (i, i + n_rot), and
+//          each section restarts the frequency ladder (theta_i uses i minus the section's first pair).
+// ref: ggml-cpu ops.cpp ggml_mrope_cache_init, ggml_compute_forward_rope_flt, rotate_pairs.
+enum class RopeMultiMode { mrope, vision };
+void rope_multi(float* x, int64_t n_tokens, int64_t n_heads, int64_t token_stride, int64_t head_stride,
+                const int32_t* positions, const int sections[4], RopeMultiMode mode, const RopeParams& p);
+
 // ---- attention (ops/attention.cpp) ----
 
 struct AttentionParams {
@@ -62,6 +74,10 @@ struct AttentionParams {
     int64_t head_dim_v = 0;
     float scale = 1.0f;        // applied to q·k
     bool causal = true;        // key position <= query position
+    // Causal only: queries whose position lies in [bidir_begin, bidir_end) also see the keys up to
+    // bidir_end (exclusive), i.e. that block attends to itself both ways (gemma3 image tokens).
+    int64_t bidir_begin = 0;
+    int64_t bidir_end = 0;
     int64_t sliding_window = 0;  // > 0: also require q_pos - k_pos < sliding_window
     float softcap = 0.0f;      // > 0: logits = softcap * tanh(logits / softcap)
 };

@@ -35,6 +35,15 @@ void TextModel::attach(std::unique_ptr<GgufFile> file, TextHParams hparams) {
 
 void TextModel::attach_tokenizer(std::unique_ptr<Tokenizer> tokenizer) { tokenizer_ = std::move(tokenizer); }
 
+Status TextModel::forward(ForwardContext& ctx, const int32_t* tokens, int64_t n_tokens, int64_t pos0, LogitsMode mode,
+                          float* logits) const {
+    DecoderBatch b;
+    b.n_tokens = n_tokens;
+    b.tokens = tokens;
+    b.row0 = pos0;
+    return forward(ctx, b, mode, logits);
+}
+
 size_t TextModel::weight_bytes() const {
     size_t b = 0;
     for (const auto& t : file_->tensors()) b += t.tensor.nbytes;

@@ -1,6 +1,7 @@
 #pragma once
 // A decoder-only text model: immutable weights (memory-mapped GGUF) shared by any number of Sessions.
 // Each architecture (models/text/<arch>.cpp) subclasses TextModel with its own weight struct.
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -30,6 +31,11 @@ struct TextHParams {
     int64_t n_ff = 0;
     float norm_eps = 1e-5f;
     ops::RopeParams rope;
+    // M-RoPE (qwen2vl): rotary pairs per position section (t, y, x, z), from rope.dimension_sections.
+    // All zero for ordinary RoPE.
+    std::array<int, 4> rope_sections{};
+
+    bool uses_mrope() const { return rope_sections[0] + rope_sections[1] + rope_sections[2] + rope_sections[3] > 0; }
 };
 
 // Per-layer cache geometry: floats per position for keys and values.
@@ -67,6 +73,31 @@ private:
 
 enum class LogitsMode { last, all, none };
 
+// One forward batch: n_tokens new rows of the KV cache, filled from token ids or from ready input
+// embeddings (the output of a multimodal projector: image, audio, ...). Cache rows and RoPE positions
+// are separate: row r of the cache always holds the r-th input of the context, while the position a
+// token is rotated with may differ (Qwen2-VL: all tokens of an image share the temporal position, and
+// the text after it resumes at p0 + max(grid_w, grid_h)).
+//
+// Masking is by cache row: a query at row r sees keys at rows <= r (plus the sliding window of the
+// architecture). With `bidirectional`, the batch's own rows also see each other (gemma3 image tokens:
+// bidirectional inside the image, causal towards everything else). This equals llama.cpp's position
+// based mask (M-RoPE: lexicographic on (t, y, x)) whenever positions do not decrease along the rows,
+// which every prompt built by engine/multimodal satisfies.
+struct DecoderBatch {
+    int64_t n_tokens = 0;
+    const int32_t* tokens = nullptr;  // (n_tokens) ids; exactly one of tokens / embd is set
+    const float* embd = nullptr;      // (n_tokens, n_embd) input embeddings, used as given (no scaling)
+    int64_t row0 = 0;                 // cache rows row0 .. row0 + n_tokens - 1; rows below are the context
+    const int32_t* pos = nullptr;     // (n_tokens) RoPE positions; null: row0 + i
+    // (4, n_tokens) M-RoPE positions, section-major: t[0..n), y[0..n), x[0..n), z[0..n) (the order of the
+    // rope sections). Null: t = y = x = pos, z = 0 (text). Ignored by models without M-RoPE.
+    const int32_t* mrope_pos = nullptr;
+    bool bidirectional = false;       // the batch's rows attend to each other both ways
+
+    int32_t position(int64_t i) const { return pos ? pos[i] : static_cast<int32_t>(row0 + i); }
+};
+
 struct ForwardContext {
     KvCache& kv;
     ThreadPool& pool;
@@ -86,11 +117,15 @@ public:
 
     virtual std::vector<KvLayerShape> kv_shapes() const = 0;
 
-    // Runs tokens[0..n) at positions pos0..pos0+n-1, whose keys/values go into ctx.kv (positions
-    // below pos0 must already be there). Writes n_vocab logits for the last row (mode last) or for every
-    // row (mode all) to `logits`. Precondition (checked by Session): pos0 + n <= kv.n_ctx().
-    virtual Status forward(ForwardContext& ctx, const int32_t* tokens, int64_t n_tokens, int64_t pos0,
-                           LogitsMode mode, float* logits) const = 0;
+    // Runs one batch (see DecoderBatch), whose keys/values go into cache rows row0..row0+n-1 of ctx.kv
+    // (rows below row0 must already be there). Writes n_vocab logits for the last row (mode last) or
+    // for every row (mode all) to `logits`. Preconditions (checked by Session): row0 + n <= kv.n_ctx(),
+    // token ids inside the vocabulary, n_tokens > 0.
+    virtual Status forward(ForwardContext& ctx, const DecoderBatch& batch, LogitsMode mode, float* logits) const = 0;
+
+    // Token ids at rows pos0..pos0+n-1 with positions equal to rows (the text-only case).
+    Status forward(ForwardContext& ctx, const int32_t* tokens, int64_t n_tokens, int64_t pos0, LogitsMode mode,
+                   float* logits) const;
 
     // Bytes of mapped weights (what a forward pass reads).
     size_t weight_bytes() const;

@@ -24,6 +24,8 @@ struct AttentionArgs {
     int64_t head_dim_v = 0;
     float scale = 1.0f;
     bool causal = true;
+    int64_t bidir_begin = 0;       // causal only: queries in [bidir_begin, bidir_end) see keys < bidir_end
+    int64_t bidir_end = 0;
     int64_t sliding_window = 0;
     float softcap = 0.0f;
     float* out = nullptr;          // (n_tokens, n_head * head_dim_v)
@@ -36,10 +38,16 @@ static inline int64_t attention_scratch_floats(int64_t n_kv) {
     return kAttentionMaxRows * ((n_kv + 15) / 16 * 16 + 16);
 }
 
-// Keys [*lo, *hi) that query position `pos` may see (empty when *hi <= *lo).
+// Keys [*lo, *hi) that query position `pos` may see (empty when *hi <= *lo). The one place the mask is
+// defined, for the reference and every SIMD kernel: causal keys <= pos, extended to bidir_end inside
+// the bidirectional block, cut from below by the sliding window. Always one contiguous range.
 static inline void attention_key_range(const AttentionArgs& a, int64_t pos, int64_t* lo, int64_t* hi) {
     int64_t l = 0, h = a.n_kv;
-    if (a.causal && pos + 1 < h) h = pos + 1;
+    if (a.causal) {
+        int64_t end = pos + 1;
+        if (pos >= a.bidir_begin && pos < a.bidir_end && a.bidir_end > end) end = a.bidir_end;
+        if (end < h) h = end;
+    }
     if (a.sliding_window > 0 && pos - a.sliding_window + 1 > l) l = pos - a.sliding_window + 1;
     *lo = l;
     *hi = h;

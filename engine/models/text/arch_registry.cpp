@@ -15,6 +15,7 @@ struct ArchEntry {
 constexpr ArchEntry kArchitectures[] = {
     {"llama", load_llama},       {"qwen2", load_qwen2},       {"qwen3", load_qwen3},
     {"qwen3moe", load_qwen3moe}, {"gemma3", load_gemma3},     {"deepseek2", load_deepseek2},
+    {"qwen2vl", load_qwen2vl},
 };
 
 }  // namespace

@@ -9,6 +9,7 @@ namespace tessera {
 
 Result<std::unique_ptr<TextModel>> load_llama(std::unique_ptr<GgufFile> file);
 Result<std::unique_ptr<TextModel>> load_qwen2(std::unique_ptr<GgufFile> file);
+Result<std::unique_ptr<TextModel>> load_qwen2vl(std::unique_ptr<GgufFile> file);
 Result<std::unique_ptr<TextModel>> load_qwen3(std::unique_ptr<GgufFile> file);
 Result<std::unique_ptr<TextModel>> load_qwen3moe(std::unique_ptr<GgufFile> file);
 Result<std::unique_ptr<TextModel>> load_gemma3(std::unique_ptr<GgufFile> file);

@@ -24,11 +24,40 @@ AttentionWeights load_attention(WeightLoader& wl, int il, const AttentionConfig&
     return w;
 }
 
-void attention_forward(const AttentionWeights& w, const AttentionConfig& c, const float* x, int64_t n,
-                       const int32_t* positions, float* k_cache, float* v_cache, ForwardContext& ctx, float* out) {
+BatchPositions resolve_positions(const DecoderBatch& b, bool mrope) {
+    BatchPositions bp;
+    bp.n = b.n_tokens;
+    bp.row0 = b.row0;
+    bp.bidirectional = b.bidirectional;
+    bp.pos.resize(static_cast<size_t>(b.n_tokens));
+    bp.rows.resize(static_cast<size_t>(b.n_tokens));
+    for (int64_t i = 0; i < b.n_tokens; ++i) {
+        bp.pos[i] = b.position(i);
+        bp.rows[i] = static_cast<int32_t>(b.row0 + i);
+    }
+    if (mrope) {
+        if (b.mrope_pos) {
+            bp.mrope.assign(b.mrope_pos, b.mrope_pos + 4 * b.n_tokens);
+        } else {
+            // ref: llama.cpp llm_graph_input_pos::set_input: text tokens get t = y = x = pos, z = 0
+            bp.mrope.assign(static_cast<size_t>(4 * b.n_tokens), 0);
+            for (int s = 0; s < 3; ++s) std::copy(bp.pos.begin(), bp.pos.end(), bp.mrope.begin() + s * b.n_tokens);
+        }
+    }
+    return bp;
+}
+
+void input_embeddings(const DecoderBatch& b, const Tensor& token_embd, int64_t n_embd, float* x) {
+    if (b.tokens) ops::get_rows(token_embd, b.tokens, b.n_tokens, x);
+    else std::copy(b.embd, b.embd + b.n_tokens * n_embd, x);
+}
+
+void attention_forward(const AttentionWeights& w, const AttentionConfig& c, const float* x, const BatchPositions& bp,
+                       float* k_cache, float* v_cache, ForwardContext& ctx, float* out) {
+    const int64_t n = bp.n;
     const int64_t q_width = c.n_head * c.head_dim_k, k_width = c.n_head_kv * c.head_dim_k,
                   v_width = c.n_head_kv * c.head_dim_v;
-    const int64_t row0 = positions[0];  // cache row of the first new token (rows are positions)
+    const int64_t row0 = bp.row0;  // cache row of the first new token
     float* q = ctx.scratch.get(kSlotQ, static_cast<size_t>(n * q_width));  // (n, n_head, head_dim_k)
     float* k = k_cache + row0 * k_width;                                    // (n, n_head_kv, head_dim_k)
     float* v = v_cache + row0 * v_width;                                    // (n, n_head_kv, head_dim_v)
@@ -41,8 +70,15 @@ void attention_forward(const AttentionWeights& w, const AttentionConfig& c, cons
     if (w.bv) ops::add_row(v, w.bv, n, v_width, v);
     if (w.q_norm) ops::rms_norm(q, w.q_norm, n * c.n_head, c.head_dim_k, c.norm_eps, q);
     if (w.k_norm) ops::rms_norm(k, w.k_norm, n * c.n_head_kv, c.head_dim_k, c.norm_eps, k);
-    ops::rope(q, n, c.n_head, q_width, c.head_dim_k, positions, c.rope);
-    ops::rope(k, n, c.n_head_kv, k_width, c.head_dim_k, positions, c.rope);
+    if (c.mrope) {
+        ops::rope_multi(q, n, c.n_head, q_width, c.head_dim_k, bp.mrope.data(), c.mrope_sections,
+                        ops::RopeMultiMode::mrope, c.rope);
+        ops::rope_multi(k, n, c.n_head_kv, k_width, c.head_dim_k, bp.mrope.data(), c.mrope_sections,
+                        ops::RopeMultiMode::mrope, c.rope);
+    } else {
+        ops::rope(q, n, c.n_head, q_width, c.head_dim_k, bp.pos.data(), c.rope);
+        ops::rope(k, n, c.n_head_kv, k_width, c.head_dim_k, bp.pos.data(), c.rope);
+    }
 
     ops::AttentionParams p;
     p.n_head = c.n_head;
@@ -51,9 +87,13 @@ void attention_forward(const AttentionWeights& w, const AttentionConfig& c, cons
     p.head_dim_v = c.head_dim_v;
     p.scale = c.scale;
     p.causal = true;
+    if (bp.bidirectional) {
+        p.bidir_begin = row0;
+        p.bidir_end = row0 + n;
+    }
     p.sliding_window = c.sliding_window;
     float* attn = ctx.scratch.get(kSlotAttnOut, static_cast<size_t>(n * c.n_head * c.head_dim_v));
-    ops::attention(q, q_width, k_cache, v_cache, positions, n, row0 + n, p, attn, ctx.pool);
+    ops::attention(q, q_width, k_cache, v_cache, bp.rows.data(), n, row0 + n, p, attn, ctx.pool);
     ops::matmul(w.wo, attn, n, out, ctx.pool);
     if (w.bo) ops::add_row(out, w.bo, n, c.n_embd, out);
 }
@@ -210,6 +250,21 @@ Result<TextHParams> read_common_hparams(const GgufFile& f, const std::string& ar
     if (r.n_rot <= 0 || r.n_rot > h.head_dim_k || r.n_rot % 2 != 0)
         return bad(key("rope.dimension_count") + " = " + std::to_string(r.n_rot) + " is invalid for head size " +
                    std::to_string(h.head_dim_k));
+    if (f.has(key("rope.dimension_sections"))) {
+        TS_ASSIGN_OR_RETURN(std::vector<int64_t> sections, f.get_int_array(key("rope.dimension_sections")));
+        if (sections.size() < 3 || sections.size() > 4)
+            return bad(key("rope.dimension_sections") + " must have 3 or 4 entries, found " +
+                       std::to_string(sections.size()));
+        int64_t total = 0;
+        for (size_t i = 0; i < sections.size(); ++i) {
+            if (sections[i] < 0 || sections[i] > r.n_rot) return bad(key("rope.dimension_sections") + " has an invalid entry");
+            h.rope_sections[i] = static_cast<int>(sections[i]);
+            total += sections[i];
+        }
+        if (total <= 0 || total > r.n_rot / 2)
+            return bad(key("rope.dimension_sections") + " sum " + std::to_string(total) + " must be in 1.." +
+                       std::to_string(r.n_rot / 2) + " (rotary pairs)");
+    }
     return h;
 }
 

@@ -3,6 +3,7 @@
 // cache, gated feed-forward networks and routed mixtures of experts. Each architecture file owns its
 // weight structs and forward loop and composes these.
 #include <cstdint>
+#include <vector>
 
 #include "engine/core/tensor.h"
 #include "engine/ops/ops.h"
@@ -40,15 +41,34 @@ struct AttentionConfig {
     float scale = 1.0f;
     int64_t sliding_window = 0;
     float norm_eps = 1e-6f;  // for q/k norms
+    bool mrope = false;      // rotate with ops::rope_multi (mode mrope) over the batch's M-RoPE positions
+    int mrope_sections[4] = {0, 0, 0, 0};
 };
+
+// The positions of one forward batch, resolved once per forward: RoPE positions, the cache rows
+// (which the causal mask compares) and, for M-RoPE models, the (4, n) section positions.
+struct BatchPositions {
+    int64_t n = 0;
+    int64_t row0 = 0;
+    bool bidirectional = false;
+    std::vector<int32_t> pos;    // (n) RoPE positions
+    std::vector<int32_t> rows;   // (n) cache rows row0 + i
+    std::vector<int32_t> mrope;  // (4, n) t, y, x, z; empty unless requested
+};
+
+// With `mrope`, missing M-RoPE positions are derived from pos (t = y = x = pos, z = 0).
+BatchPositions resolve_positions(const DecoderBatch& batch, bool mrope);
+
+// x (n_tokens, n_embd) = token_embd rows of the batch's ids, or a copy of its embeddings.
+void input_embeddings(const DecoderBatch& batch, const Tensor& token_embd, int64_t n_embd, float* x);
 
 // Binds attn_q/k/v/output (+ optional biases and q/k norms) of layer `il`.
 AttentionWeights load_attention(WeightLoader& wl, int il, const AttentionConfig& cfg);
 
-// out (n_tokens, n_embd) = self-attention over x (n_tokens, n_embd) at positions pos..pos+n-1.
-// Keys/values of the new tokens are written into the cache rows of those positions.
-void attention_forward(const AttentionWeights& w, const AttentionConfig& cfg, const float* x, int64_t n_tokens,
-                       const int32_t* positions, float* k_cache, float* v_cache, ForwardContext& ctx, float* out);
+// out (n_tokens, n_embd) = self-attention over x (n_tokens, n_embd) of the batch described by `bp`.
+// Keys/values of the new tokens are written into cache rows bp.row0.. ; the mask compares rows.
+void attention_forward(const AttentionWeights& w, const AttentionConfig& cfg, const float* x,
+                       const BatchPositions& bp, float* k_cache, float* v_cache, ForwardContext& ctx, float* out);
 
 struct FfnWeights {
     Tensor gate;  // ne [n_embd, n_ff]

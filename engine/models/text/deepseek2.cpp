@@ -119,23 +119,23 @@ public:
         return std::vector<KvLayerShape>(static_cast<size_t>(hparams_.n_layer), {kv_lora_ + n_rot_, kv_lora_});
     }
 
-    Status forward(ForwardContext& ctx, const int32_t* tokens, int64_t n, int64_t pos0, LogitsMode mode,
-                   float* logits) const override {
+    using TextModel::forward;
+    Status forward(ForwardContext& ctx, const DecoderBatch& batch, LogitsMode mode, float* logits) const override {
+        const int64_t n = batch.n_tokens;
         const TextHParams& hp = hparams_;
         const int64_t n_embd = hp.n_embd;
         float* x = ctx.scratch.get(blocks::kArchSlots + 0, static_cast<size_t>(n * n_embd));    // (n, n_embd)
         float* h = ctx.scratch.get(blocks::kArchSlots + 1, static_cast<size_t>(n * n_embd));    // (n, n_embd)
         float* out = ctx.scratch.get(blocks::kArchSlots + 2, static_cast<size_t>(n * n_embd));  // (n, n_embd)
         float* out2 = ctx.scratch.get(blocks::kArchSlots + 3, static_cast<size_t>(n * n_embd)); // (n, n_embd)
-        std::vector<int32_t> pos(static_cast<size_t>(n));
-        for (int64_t i = 0; i < n; ++i) pos[i] = static_cast<int32_t>(pos0 + i);
+        const blocks::BatchPositions bp = blocks::resolve_positions(batch, false);
 
-        ops::get_rows(token_embd_, tokens, n, x);
+        blocks::input_embeddings(batch, token_embd_, n_embd, x);
         for (int64_t il = 0; il < hp.n_layer; ++il) {
             if (ctx.cancelled()) return make_error(ErrorCode::cancelled, "generation cancelled");
             const Deepseek2Layer& L = layers_[il];
             ops::rms_norm(x, L.attn_norm, n, n_embd, hp.norm_eps, h);
-            attention(L, h, n, pos.data(), ctx.kv.k(il), ctx.kv.v(il), ctx, out);
+            attention(L, h, bp, ctx.kv.k(il), ctx.kv.v(il), ctx, out);
             ops::add(x, out, n * n_embd, x);
             ops::rms_norm(x, L.ffn_norm, n, n_embd, hp.norm_eps, h);
             if (L.dense) {
@@ -154,10 +154,12 @@ public:
     }
 
 private:
-    void attention(const Deepseek2Layer& L, const float* h, int64_t n, const int32_t* pos, float* k_cache,
+    void attention(const Deepseek2Layer& L, const float* h, const blocks::BatchPositions& bp, float* k_cache,
                    float* v_cache, ForwardContext& ctx, float* out) const {
+        const int64_t n = bp.n;
+        const int32_t* pos = bp.pos.data();  // RoPE positions
         const int64_t n_head = hparams_.n_head, k_width = kv_lora_ + n_rot_, q_width = n_head * qk_head_;
-        const int64_t row0 = pos[0];
+        const int64_t row0 = bp.row0;
         enum { kQ = blocks::kArchSlots + 4, kQa, kQAbs, kHeadIn, kHeadOut, kAttn, kAttnV };
         float* q = ctx.scratch.get(kQ, static_cast<size_t>(n * q_width));  // (n, n_head, qk_nope + n_rot)
         if (q_lora_ > 0) {
@@ -199,8 +201,12 @@ private:
         p.head_dim_k = k_width;
         p.head_dim_v = kv_lora_;
         p.scale = kq_scale_;
+        if (bp.bidirectional) {
+            p.bidir_begin = row0;
+            p.bidir_end = row0 + n;
+        }
         float* attn = ctx.scratch.get(kAttn, static_cast<size_t>(n * n_head * kv_lora_));  // (n, n_head, kv_lora)
-        ops::attention(q_abs, n_head * k_width, k_cache, v_cache, pos, n, row0 + n, p, attn, ctx.pool);
+        ops::attention(q_abs, n_head * k_width, k_cache, v_cache, bp.rows.data(), n, row0 + n, p, attn, ctx.pool);
 
         // Lift each head's latent output: (n, n_head, v_head) = V_b[h]·o_h
         float* attn_v = ctx.scratch.get(kAttnV, static_cast<size_t>(n * n_head * v_head_));

@@ -72,23 +72,24 @@ public:
                                          {h.n_head_kv * h.head_dim_k, h.n_head_kv * h.head_dim_v});
     }
 
-    Status forward(ForwardContext& ctx, const int32_t* tokens, int64_t n, int64_t pos0, LogitsMode mode,
-                   float* logits) const override {
+    using TextModel::forward;
+    Status forward(ForwardContext& ctx, const DecoderBatch& batch, LogitsMode mode, float* logits) const override {
+        const int64_t n = batch.n_tokens;
         const int64_t n_embd = hparams_.n_embd;
         const float eps = hparams_.norm_eps;
         float* x = ctx.scratch.get(blocks::kArchSlots + 0, static_cast<size_t>(n * n_embd));    // (n, n_embd)
         float* h = ctx.scratch.get(blocks::kArchSlots + 1, static_cast<size_t>(n * n_embd));    // (n, n_embd)
         float* out = ctx.scratch.get(blocks::kArchSlots + 2, static_cast<size_t>(n * n_embd));  // (n, n_embd)
-        std::vector<int32_t> pos(static_cast<size_t>(n));
-        for (int64_t i = 0; i < n; ++i) pos[i] = static_cast<int32_t>(pos0 + i);
+        const blocks::BatchPositions bp = blocks::resolve_positions(batch, false);
 
-        ops::get_rows(token_embd_, tokens, n, x);
-        ops::scale(x, std::sqrt(static_cast<float>(n_embd)), n * n_embd, x);
+        blocks::input_embeddings(batch, token_embd_, n_embd, x);
+        // Only token embeddings are scaled; projected image embeddings go in as they are (llama.cpp).
+        if (batch.tokens) ops::scale(x, std::sqrt(static_cast<float>(n_embd)), n * n_embd, x);
         for (int64_t il = 0; il < hparams_.n_layer; ++il) {
             if (ctx.cancelled()) return make_error(ErrorCode::cancelled, "generation cancelled");
             const Gemma3Layer& L = layers_[il];
             ops::rms_norm(x, L.attn_norm, n, n_embd, eps, h);
-            blocks::attention_forward(L.attn, L.sliding ? local_cfg_ : global_cfg_, h, n, pos.data(), ctx.kv.k(il),
+            blocks::attention_forward(L.attn, L.sliding ? local_cfg_ : global_cfg_, h, bp, ctx.kv.k(il),
                                       ctx.kv.v(il), ctx, out);
             ops::rms_norm(out, L.post_attn_norm, n, n_embd, eps, out);
             ops::add(x, out, n * n_embd, x);

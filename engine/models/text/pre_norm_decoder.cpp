@@ -10,6 +10,13 @@ Status PreNormDecoder::bind(WeightLoader& wl) {
     attn_cfg_ = {h.n_embd, h.n_head, h.n_head_kv, h.head_dim_k, h.head_dim_v, h.rope,
                  1.0f / std::sqrt(static_cast<float>(h.head_dim_k)), 0, h.norm_eps};
     attn_cfg_.rope.mode = options_.rope_mode;
+    if (options_.mrope) {
+        if (!h.uses_mrope())
+            return make_error(ErrorCode::format_error, file_->path() + ": '" + arch + "' needs " + arch +
+                                                           ".rope.dimension_sections (M-RoPE)");
+        attn_cfg_.mrope = true;
+        for (int i = 0; i < 4; ++i) attn_cfg_.mrope_sections[i] = h.rope_sections[i];
+    }
     if (options_.use_rope_freq_factors)
         attn_cfg_.rope.freq_factors = wl.optional_f32("rope_freqs.weight", h.rope.n_rot / 2);
     token_embd_ = wl.require("token_embd.weight", {h.n_embd, h.n_vocab});
@@ -62,21 +69,20 @@ std::vector<KvLayerShape> PreNormDecoder::kv_shapes() const {
                                      {h.n_head_kv * h.head_dim_k, h.n_head_kv * h.head_dim_v});
 }
 
-Status PreNormDecoder::forward(ForwardContext& ctx, const int32_t* tokens, int64_t n, int64_t pos0, LogitsMode mode,
-                               float* logits) const {
+Status PreNormDecoder::forward(ForwardContext& ctx, const DecoderBatch& batch, LogitsMode mode, float* logits) const {
+    const int64_t n = batch.n_tokens;
     const int64_t n_embd = hparams_.n_embd;
     float* x = ctx.scratch.get(blocks::kArchSlots + 0, static_cast<size_t>(n * n_embd));    // (n, n_embd)
     float* h = ctx.scratch.get(blocks::kArchSlots + 1, static_cast<size_t>(n * n_embd));    // (n, n_embd)
     float* out = ctx.scratch.get(blocks::kArchSlots + 2, static_cast<size_t>(n * n_embd));  // (n, n_embd)
-    std::vector<int32_t> pos(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) pos[i] = static_cast<int32_t>(pos0 + i);
+    const blocks::BatchPositions bp = blocks::resolve_positions(batch, options_.mrope);
 
-    ops::get_rows(token_embd_, tokens, n, x);
+    blocks::input_embeddings(batch, token_embd_, n_embd, x);
     for (int64_t il = 0; il < hparams_.n_layer; ++il) {
         if (ctx.cancelled()) return make_error(ErrorCode::cancelled, "generation cancelled");
         const Layer& L = layers_[il];
         ops::rms_norm(x, L.attn_norm, n, n_embd, hparams_.norm_eps, h);
-        blocks::attention_forward(L.attn, attn_cfg_, h, n, pos.data(), ctx.kv.k(il), ctx.kv.v(il), ctx, out);
+        blocks::attention_forward(L.attn, attn_cfg_, h, bp, ctx.kv.k(il), ctx.kv.v(il), ctx, out);
         ops::add(x, out, n * n_embd, x);
         ops::rms_norm(x, L.ffn_norm, n, n_embd, hparams_.norm_eps, h);
         if (options_.moe) blocks::moe_forward(L.moe, h, n, n_embd, ctx, out);

@@ -3,7 +3,7 @@
 //   x += attn(rmsnorm(x));  x += ffn(rmsnorm(x))
 // with grouped-query attention (optional q/k/v biases, optional per-head q/k RMSNorm) and either a
 // SwiGLU FFN or a routed mixture of SwiGLU experts. The architecture files (llama.cpp, qwen2.cpp,
-// qwen3.cpp, qwen3moe.cpp) choose the RoPE layout and which optional tensors are required.
+// qwen3.cpp, qwen3moe.cpp, qwen2vl.cpp) choose the RoPE layout and which optional tensors are required.
 #include <vector>
 
 #include "engine/models/text/arch_registry.h"
@@ -17,6 +17,7 @@ struct PreNormDecoderOptions {
     bool require_qk_norm = false;    // qwen3, qwen3moe
     bool moe = false;                // qwen3moe: every layer is a mixture of experts
     bool use_rope_freq_factors = false;  // llama3: rope_freqs.weight
+    bool mrope = false;              // qwen2vl: multi-section RoPE over (t, y, x, z) positions
 };
 
 class PreNormDecoder : public TextModel {
@@ -25,8 +26,8 @@ public:
 
     Status bind(WeightLoader& wl);
     std::vector<KvLayerShape> kv_shapes() const override;
-    Status forward(ForwardContext& ctx, const int32_t* tokens, int64_t n_tokens, int64_t pos0, LogitsMode mode,
-                   float* logits) const override;
+    using TextModel::forward;
+    Status forward(ForwardContext& ctx, const DecoderBatch& batch, LogitsMode mode, float* logits) const override;
 
 private:
     struct Layer {
