@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libsqlite3-dev sqlite3 libcpp-httplib-dev libcurl4-openssl-dev libopencv-dev
-  qt6-base-dev libqt6sql6-sqlite qt6-base-dev-tools
+  qt6-base-dev libqt6sql6-sqlite qt6-base-dev-tools qt6-multimedia-dev
   xvfb xauth
   libavformat-dev libavcodec-dev libswresample-dev libavutil-dev ffmpeg
   libpoppler-qt6-dev poppler-utils libtesseract-dev tesseract-ocr-eng zlib1g-dev

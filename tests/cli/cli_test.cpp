@@ -2,6 +2,7 @@
 // llama.cpp's references in ../shared/fixtures.
 #include <array>
 #include <cstdio>
+#include <fstream>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -21,9 +22,15 @@ struct CliRun {
     std::string err;  // stderr
 };
 
-CliRun run_cli(const std::string& args) {
+CliRun run_cli(const std::string& args, const std::string& stdin_text = "") {
     const fs::path err_file = fs::temp_directory_path() / ("tessera-cli-err-" + std::to_string(::getpid()));
-    const std::string cmd = std::string(TESSERA_CLI_PATH) + " " + args + " 2>" + err_file.string();
+    const fs::path in_file = fs::temp_directory_path() / ("tessera-cli-in-" + std::to_string(::getpid()));
+    {
+        std::ofstream in(in_file, std::ios::trunc);
+        in << stdin_text;
+    }
+    const std::string cmd =
+        std::string(TESSERA_CLI_PATH) + " " + args + " <" + in_file.string() + " 2>" + err_file.string();
     CliRun r{-1, {}, {}};
     FILE* p = ::popen(cmd.c_str(), "r");
     if (!p) return r;
@@ -34,6 +41,7 @@ CliRun run_cli(const std::string& args) {
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     r.err = test::read_text_file(err_file);
     fs::remove(err_file);
+    fs::remove(in_file);
     return r;
 }
 
@@ -124,4 +132,29 @@ TEST(Cli, GenModelWritesALoadableModelAndBenchRuns) {
     EXPECT_NE(b.out.find("tg4:"), std::string::npos) << b.out;
     EXPECT_NE(b.out.find("peak RSS"), std::string::npos) << b.out;
     fs::remove(out);
+}
+
+TEST(Cli, ChatAnswersRegeneratesAndSaves) {
+    const auto model = test::fixture("text/stories260K.gguf");
+    TESSERA_REQUIRE_FIXTURE(model);
+    const fs::path saved = fs::temp_directory_path() / ("tessera-chat-" + std::to_string(::getpid()) + ".md");
+    const CliRun r = run_cli("chat -m " + model.string() + " --temp 0 -n 24 --chatml-fallback",
+                             "Once upon a time\n/regen\n/save " + saved.string() + "\n/quit\n");
+    if (r.exit_code == 2 && r.err.find("unknown command 'chat'") != std::string::npos)
+        GTEST_SKIP() << "tessera-cli built without the Qt services";
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    // Greedy decoding: the regenerated answer equals the first one.
+    const size_t first = r.out.find("> ");
+    ASSERT_NE(first, std::string::npos) << r.out;
+    const std::string body = r.out.substr(first + 2);
+    const size_t second = body.find("> ");
+    ASSERT_NE(second, std::string::npos) << r.out;
+    const std::string answer1 = body.substr(0, second);
+    const std::string answer2 = body.substr(second + 2, answer1.size());
+    EXPECT_FALSE(answer1.empty());
+    EXPECT_EQ(answer1, answer2);
+    const std::string md = test::read_text_file(saved);
+    EXPECT_NE(md.find("## user\n\nOnce upon a time"), std::string::npos) << md;
+    EXPECT_NE(md.find("## assistant"), std::string::npos) << md;
+    fs::remove(saved);
 }
